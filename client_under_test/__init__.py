@@ -1,0 +1,1 @@
+"""Reference Python client of the InstaView API."""

@@ -1,0 +1,1 @@
+"""The Flask shell: routes that parse, call the core once, and serialise."""

@@ -1,0 +1,1 @@
+"""Property-based harness that checks a server or a client against an independent model of the InstaView API."""
