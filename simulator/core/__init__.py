@@ -1,1 +1,4 @@
 """The lifecycle engine, store and entities of the simulator; imports nothing from Flask."""
+from simulator.core.engine import SimConfig, Simulator
+
+__all__ = ["SimConfig", "Simulator"]

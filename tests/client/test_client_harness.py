@@ -1,0 +1,63 @@
+"""The harness's state machine driven through clients: ours and the Node example pass, the broken
+ones in broken_clients.py are caught with a message saying what the client did wrong.
+
+Runs the machine in-process (no shrinking, fixed seed) to stay fast; the same checks run from
+the command line with ``pytest --pyargs spec_tests --client ...`` / ``--client-cmd ...``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from spec_tests import machines
+from spec_tests.targets import Options, build_target
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_CMD = f"node {ROOT / 'examples' / 'node-client' / 'adapter.mjs'}"
+
+
+def run_machine(options: Options, examples: int) -> None:
+    target = build_target(options)
+    try:
+        with machines.use_target(target):
+            run_state_machine_as_test(
+                machines.InterviewLifecycle,
+                settings=settings(
+                    max_examples=examples, stateful_step_count=25, deadline=None,
+                    phases=[Phase.generate], database=None, derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                ),
+            )  # fmt: skip
+    finally:
+        target.close()
+
+
+def test_harness_passes_reference_client():
+    run_machine(Options(client="client_under_test.adapter:make_adapter"), examples=8)
+
+
+@pytest.mark.node
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH")
+def test_harness_passes_node_example():
+    run_machine(Options(client_cmd=NODE_CMD), examples=8)
+
+
+BROKEN = [
+    # factory, what the failure message must say
+    ("make_swallowing_404", r"expected 404 RESOURCE_NOT_FOUND.*got None success"),
+    ("make_losing_status", r"loses information: \w+ failed and the client reported no status and code"),
+    ("make_ignoring_company_id", r"by the ATS[\w ]* key: expected .*got 400 VALIDATION_ERROR: companyId"),
+]
+
+
+@pytest.mark.parametrize(("factory", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_harness_catches_broken_client(factory, message):
+    with pytest.raises(AssertionError) as exc:
+        run_machine(Options(client=f"tests.client.broken_clients:{factory}"), examples=40)
+    assert re.search(message, str(exc.value), re.S), str(exc.value)
