@@ -58,8 +58,10 @@ def check(args: list[str]) -> int:
               f"transitions seen: {len(summary.get('transitions', {}))}")
         inv = summary.get("invariants", {})
         for number, name in INVARIANTS.items():
-            print(f"  {'ok ' if code == 0 else '   '} {number:2d}. {name:34s} "
-                  f"checked {inv.get(str(number), 0)} times")
+            n = inv.get(str(number), 0)
+            mark = "-- " if n == 0 else ("ok " if code == 0 else "   ")
+            print(f"  {mark} {number:2d}. {name:34s} checked {n} times"
+                  + ("  (not exercised: raise the profile)" if n == 0 else ""))
         for rule, why in sorted(summary.get("skipped_rules", {}).items()):
             print(f"  skipped: {rule} ({why})")
     if code != 0:

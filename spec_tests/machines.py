@@ -23,7 +23,8 @@ from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initia
 
 from . import checks
 from .drivers import Outcome
-from .model import (ALL_SCOPES, INTERVIEW_SCOPES, Caller, Expect, Interview, Kind, Model,
+from .model import (ALL_SCOPES, INTERVIEW_SCOPES, Caller, Company, Expect, Interview, Kind,
+                    Model,
                     Refused, Status, AttemptStatus, iso, parse_time, violation)
 from .targets import Target, in_process_target
 
@@ -215,7 +216,6 @@ class InterviewLifecycle(RuleBasedStateMachine):
             phone_numbers.append(company["phoneNumberIds"][0])
             self.keys["full"].append(control.create_api_key(
                 kind="COMPANY", companyId=company["id"], scopes="*")["key"])
-            from .model import Company
             self.model.companies[company["id"]] = Company(company["id"], limit, max_attempts,
                                                           600, 30)
         self.company_index = {cid: i for i, cid in enumerate(self.company_ids)}
@@ -243,7 +243,6 @@ class InterviewLifecycle(RuleBasedStateMachine):
             self.company_ids.append(out.data["data"][0]["id"])
         self.company_index = {cid: i for i, cid in enumerate(self.company_ids)}
         self.model = Model(now=parse_time(out.envelope["timestamp"]))
-        from .model import Company
         for cid in self.company_ids:
             self.model.companies[cid] = Company(cid, 1, 1, 600, 30)
         for i in range(2):

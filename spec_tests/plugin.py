@@ -79,6 +79,8 @@ def instaview_spec_target(request: pytest.FixtureRequest) -> Any:
     from . import machines
     from .targets import build_target
 
+    global _USED
+    _USED = True  # the coverage table is shown only for runs of the suite itself
     target = build_target(harness_options(request.config))
     machines.set_target(target)
     yield target
@@ -116,10 +118,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
         report.sections.append(("spec_tests reproduction", _REPRO_NOTE))
 
 
+_USED = False
+
+
 def _coverage_payload() -> dict[str, Any] | None:
     from . import machines
 
-    if not machines.COVERAGE["rules"]:
+    if not _USED or not machines.COVERAGE["rules"]:
         return None
     return {"rules": dict(machines.COVERAGE["rules"]),
             "transitions": dict(machines.COVERAGE["transitions"]),

@@ -61,3 +61,29 @@ def test_harness_catches_broken_client(factory, message):
     with pytest.raises(AssertionError) as exc:
         run_machine(Options(client=f"tests.client.broken_clients:{factory}"), examples=40)
     assert re.search(message, str(exc.value), re.S), str(exc.value)
+
+
+JOB = {"title": "Backend engineer", "description": "Builds the API we simulate.", "status": "OPEN"}
+
+
+def test_retrying_creates_makes_a_second_job_under_an_after_fault(tenant, sim, base_url):
+    """The mistake the harness cannot see yet (no fault rules), shown directly: the create
+    was applied, its answer replaced by a 503; the broken client repeats it, ours does not."""
+    from client_under_test.adapter import make_adapter
+    from broken_clients import make_retrying_creates
+
+    auth = {"api_key": tenant.key["key"], "company_id": None}
+    company = tenant.company["id"]
+    sim.fault(method="POST", path="/jobs", action="error", status=503, phase="after", times=1, companyId=company)
+    broken = make_retrying_creates(base_url)
+    broken.call("create_job", {"body": JOB}, auth)
+    broken.close()
+    assert tenant.client.list_jobs().total == 2  # one create, two jobs
+
+    sim.fault(method="POST", path="/jobs", action="error", status=503, phase="after", times=1, companyId=company)
+    ours = make_adapter(base_url)
+    with pytest.raises(Exception) as exc:
+        ours.call("create_job", {"body": JOB}, auth)
+    ours.close()
+    assert (exc.value.status, exc.value.code) == (503, "INJECTED_FAULT")
+    assert tenant.client.list_jobs().total == 3  # applied once, reported as failed, not repeated
