@@ -12,12 +12,10 @@ or the invariants are not ok (issue #6, "A load figure").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import collections
 import json
-import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +25,8 @@ from typing import Any
 
 import requests
 
+from simulator.testing import serve_process
+
 OUTCOMES = ("COMPLETED", "NO_ANSWER", "BUSY", "FAILED")
 # (operation, weight): the public operations of a phone interview's life, plus the
 # control-plane moves that drive it (clock advance, the candidate's end-call).
@@ -35,28 +35,6 @@ MIX = (
     ("delete_interview", 12), ("invoke_call_attempt", 12), ("advance_clock", 8),
     ("end_call", 20),
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, extra: list[str]) -> subprocess.Popen:
-    cmd = [sys.executable, "-c", "from simulator.cli import main; main()", "serve",
-           "--host", "127.0.0.1", "--port", str(port), *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def wait_ready(base: str, proc: subprocess.Popen | None, timeout: float = 30.0) -> None:
@@ -197,15 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     args = ap.parse_args(argv)
 
-    proc = None
-    if args.base_url:
-        base = args.base_url.rstrip("/")
-    else:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = start_server(port, args.serve_arg)
-    try:
-        wait_ready(base, proc)
+    with contextlib.ExitStack() as stack:
+        if args.base_url:
+            base = args.base_url.rstrip("/")
+        else:  # a real `instaview-sim serve` on 127.0.0.1, stopped by its PID on exit
+            base = stack.enter_context(serve_process(*args.serve_arg)).url
+        wait_ready(base, None)
         stats = Stats()
         setup_deadline = time.monotonic() + 3600
         workers = [Worker(base, stats, setup_deadline, args.seed * 1000 + i)
@@ -218,9 +193,6 @@ def main(argv: list[str] | None = None) -> int:
             w.join()
         elapsed = time.monotonic() - started
         invariants = requests.get(f"{base}/_sim/invariants", timeout=30).json()["data"]
-    finally:
-        if proc is not None:
-            stop_server(proc)
 
     lat = sorted(stats.latencies)
     served = len(lat)

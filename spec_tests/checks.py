@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 import attrs
 
 from .drivers import Outcome
-from .model import CODES_BY_STATUS, TERMINAL, Model, Status, violation
+from .model import CODES_BY_STATUS, TERMINAL, Model, violation
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

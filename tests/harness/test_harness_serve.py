@@ -2,48 +2,18 @@
 user's CI would run it (``pytest --pyargs spec_tests --base-url ...``)."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from simulator.testing import serve_process
 
 
 @pytest.fixture
 def served_url():
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--clock", "manual"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(url + "/_sim/clock", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("instaview-sim serve did not come up")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()  # stopped by its PID
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve_process("--clock", "manual") as sp:  # stopped by its PID on exit
+        yield sp.url
 
 
 @pytest.mark.serve

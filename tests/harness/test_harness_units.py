@@ -2,10 +2,9 @@
 expected answers and the envelope check."""
 
 import pytest
-import requests
 
 from spec_tests.checks import check_envelope
-from spec_tests.drivers import ROUTES, HttpDriver, Outcome, request_for
+from spec_tests.drivers import ROUTES, Outcome, request_for
 from spec_tests.model import Caller, Model, Refused, iso, parse_time
 from spec_tests.targets import in_process_target
 

@@ -5,18 +5,16 @@ document and the test cannot drift apart.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from simulator.testing import serve_process
 
 WALKTHROUGH = Path(__file__).resolve().parents[2] / "docs" / "walkthrough.md"
 CAPTURE = re.compile(r"^(\w+)=\$\((curl\s.*)\|\s*jq -r\s+(\S+)\)$", re.S)
@@ -94,35 +92,8 @@ def run_curl(argv: list[str], env: dict[str, str]) -> requests.Response:
 @pytest.fixture
 def served():
     """A real `instaview-sim serve --clock manual --port 0` on 127.0.0.1, stopped by PID."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--clock", "manual", "--host",
-         "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        line = proc.stdout.readline()
-        m = re.search(r"serving on (http://127\.0\.0\.1:\d+)", line)
-        assert m, f"serve did not start: {line!r} {proc.stderr.read() if proc.poll() else ''}"
-        base = m.group(1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(f"{base}/_sim/clock", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "serve never answered"
-                time.sleep(0.05)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
+    with serve_process("--clock", "manual") as sp:
+        yield sp.url, sp.proc
 
 
 def test_walkthrough_parses_every_step():
@@ -173,28 +144,13 @@ def test_serve_walkthrough_seed_rules(served):
 @pytest.mark.serve
 def test_serve_config_keys_printed_and_no_control_plane():
     """`serve --config` alone gives a person keys to call; `--no-control-plane` hides /_sim."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--host", "127.0.0.1",
-         "--no-control-plane", "--seed", "3", "--config",
-         str(WALKTHROUGH.parents[1] / "examples" / "sim-config.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        lines = []
-        while not (lines and "serving on" in lines[-1]):
-            line = proc.stdout.readline()
-            assert line, f"serve exited: {proc.stderr.read()}"
-            lines.append(line)
-        base = re.search(r"(http://127\.0\.0\.1:\d+)", lines[-1]).group(1)
-        keys = re.findall(r"(sk_[0-9A-Za-z]{43})", "".join(lines))
+    with serve_process("--no-control-plane", "--seed", "3", "--config",
+                       str(WALKTHROUGH.parents[1] / "examples" / "sim-config.json")) as sp:
+        base = sp.url
+        keys = re.findall(r"(sk_[0-9A-Za-z]{43})", "".join(sp.banner))
         assert len(keys) == 3
-        for _ in range(100):
-            try:
-                resp = requests.get(f"{base}/company",
-                                    headers={"Authorization": f"Bearer {keys[0]}"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        resp = requests.get(f"{base}/company", headers={"Authorization": f"Bearer {keys[0]}"},
+                            timeout=2)
         assert resp.status_code == 200 and resp.json()["data"]["data"][0]["name"] == \
             "Acme Recruiting"
         ats = requests.get(f"{base}/v1/companies", headers={"Authorization": f"Bearer {keys[2]}"},
@@ -202,9 +158,4 @@ def test_serve_config_keys_printed_and_no_control_plane():
         assert ats["total"] == 2
         resp = requests.get(f"{base}/_sim/clock", timeout=2)
         assert (resp.status_code, resp.json()["error"]["code"]) == (404, "ROUTE_NOT_FOUND")
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-        proc.stdout.close()
-        proc.stderr.close()
+        assert sp.stop() == 0  # stops cleanly on SIGTERM
