@@ -35,7 +35,10 @@ class WSGIAdapter(BaseAdapter):
             environ = builder.get_environ()
         finally:
             builder.close()
-        app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        try:
+            app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        except ConnectionError as exc:  # an injected `drop` (docs/faults.md): no answer at all
+            raise requests.exceptions.ConnectionError(str(exc), request=request) from exc
         try:
             content = b"".join(app_iter)
         finally:

@@ -2,6 +2,7 @@
 expected answers and the envelope check."""
 
 import pytest
+import requests
 
 from spec_tests.checks import check_envelope
 from spec_tests.drivers import ROUTES, Outcome, request_for
@@ -38,6 +39,25 @@ def test_get_interview_unknown_key_in_process_answers_401():
         target.close()
     assert (out.status, out.code) == (401, "INVALID_API_KEY")
     check_envelope(out, "get_interview")  # a well-formed error envelope passes
+
+
+def test_in_process_transport_drop_fault_raises_requests_connection_error():
+    target = in_process_target()
+    try:
+        company = target.control.create_company(name="drop")
+        key = target.control.create_api_key(kind="COMPANY", companyId=company["id"],
+                                             scopes="*")["key"]
+        target.control._data("POST", "/faults", {"path": "/company", "action": "drop",
+                                                 "phase": "after"})
+        with pytest.raises(requests.exceptions.ConnectionError):
+            target.raw.session.get(f"{target.raw.base_url}/company",
+                                   headers={"Authorization": f"Bearer {key}"})
+        out = target.driver.call("list_companies", {"query": {}},
+                                 {"api_key": key, "company_id": None})
+    finally:
+        target.close()
+    assert out.ok  # the fault fired once: the next request is answered
+    assert out.data["data"][0]["id"] == company["id"]
 
 
 def test_check_envelope_wrong_code_names_invariant_11():
