@@ -49,6 +49,9 @@ class Observation:
     probe: Callable[[str, dict, str], Outcome]  # (op, args, company index or label)
     company_index: dict[str, int]
     coverage: Counter
+    # black-box: the companies are shared (earlier runs, other test cases), so interviews the
+    # model never saw may be listed; they are counted, never judged.
+    foreign_ok: bool = False
 
 
 def snapshot(item: Mapping[str, Any]) -> tuple:
@@ -319,15 +322,18 @@ def check_lists_agree(obs: Observation) -> None:
         if dupes:
             raise violation(12, f"company #{obs.company_index[cid]}: listed twice: {dupes}")
         expected = {iv.id for iv in obs.model.live_interviews(cid)}
-        if set(ids) != expected:
+        foreign = set(ids) - set(obs.model.interviews) if obs.foreign_ok else set()
+        shown = set(ids) - foreign
+        if shown != expected:
             raise violation(12, f"company #{obs.company_index[cid]}: list shows "
-                                f"{sorted(set(ids) - expected)} extra and "
-                                f"{sorted(expected - set(ids))} missing")
+                                f"{sorted(shown - expected)} extra and "
+                                f"{sorted(expected - shown)} missing")
         total, limit, pages = obs.totals[cid]
-        if total != len(expected) or pages != math.ceil(total / limit):
+        want = len(expected) + len(foreign)
+        if total != want or pages != math.ceil(total / limit):
             raise violation(12, f"company #{obs.company_index[cid]}: total {total} / "
-                                f"totalPages {pages}, expected {len(expected)} / "
-                                f"{math.ceil(len(expected) / limit)}")
+                                f"totalPages {pages}, expected {want} / "
+                                f"{math.ceil(want / limit)}")
 
 
 def check_model_agrees(obs: Observation) -> None:

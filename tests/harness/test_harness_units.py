@@ -102,3 +102,46 @@ def test_lookup_other_company_expects_403_invariant_2():
 def test_iso_round_trips_milliseconds():
     raw = "2026-01-01T10:00:00.123Z"
     assert iso(parse_time(raw)) == raw
+
+
+def test_clock_guard_advance_waits_for_steps_and_steps_queue_behind_it(tmp_path):
+    import threading
+    import time
+
+    from spec_tests.shared_clock import ClockGuard
+
+    url = f"http://127.0.0.1:1/{tmp_path.name}"  # a lock of this test's own
+    step_a, advance, step_c = (ClockGuard(url, enabled=True) for _ in range(3))
+    try:
+        step_a.shared()
+        threading.Thread(target=advance.exclusive, daemon=True).start()
+        time.sleep(0.2)
+        assert advance.held is None  # an advance waits while a step is under way
+        late_step = threading.Thread(target=step_c.shared, daemon=True)
+        late_step.start()
+        time.sleep(0.2)
+        assert step_c.held is None  # a new step queues behind the waiting advance
+        # a's step ends: the advance goes first, a's next step waits behind it
+        next_step = threading.Thread(target=step_a.between_steps, daemon=True)
+        next_step.start()
+        deadline = time.monotonic() + 5
+        while advance.held != "exclusive" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert advance.held == "exclusive"
+        time.sleep(0.1)
+        assert step_c.held is None and step_a.held is None
+        advance.close()
+        late_step.join(5)
+        next_step.join(5)
+        assert (step_a.held, step_c.held) == ("shared", "shared")  # steps run side by side
+    finally:
+        for guard in (step_a, advance, step_c):
+            guard.close()
+
+
+def test_clock_guard_in_process_is_a_no_op():
+    from spec_tests.shared_clock import ClockGuard
+
+    guard = ClockGuard("http://instaview-sim.local", enabled=False)
+    guard.exclusive()
+    assert guard.held is None
