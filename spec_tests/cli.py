@@ -23,6 +23,10 @@ USAGE = """usage: instaview-sim check [options]  (any pytest option works too)
   --hypothesis-seed N            reproduce a run
   --spec-coverage-json PATH      coverage table as JSON (default spec-coverage.json)
   -n 2                           run the shards in parallel (pytest-xdist)
+  --concurrency [--base-url URL] [--runs N] [--seed S] [--scenario NAME]
+                                 parallel branches against a threaded server, histories
+                                 checked for linearizability (docs/concurrency.md); with no
+                                 URL it starts `instaview-sim serve --clock manual` itself
 With no target option the in-process simulator is checked."""
 
 
@@ -31,6 +35,10 @@ def check(args: list[str]) -> int:
     if "--help" in args or "-h" in args:
         print(USAGE)
         return 0
+    if "--concurrency" in args:
+        from .concurrency import main as concurrency_main
+
+        return concurrency_main([a for a in args if a != "--concurrency"])
     coverage_path = None
     if "--spec-coverage-json" not in args:
         handle, coverage_path = tempfile.mkstemp(suffix=".json", prefix="spec-coverage-")

@@ -34,6 +34,9 @@ from simulator.core.queue import DueQueue, QueueItem
 ET = EventType
 S = InterviewStatus
 
+# queue items that take a concurrency slot when they start
+_SLOT_KINDS = frozenset({QueueKind.ATTEMPT.value, QueueKind.AUTO_JOIN.value})
+
 
 @frozen
 class SimConfig:
@@ -734,12 +737,29 @@ class Simulator:
             self._start_session(interview, None)
 
     def _fill_slots(self, tenant: Tenant) -> None:
-        """A freed slot goes at once to the company's earliest waiting item (due, seq)."""
+        """A freed slot goes at once to the company's earliest waiting item (due, seq): one an
+        advance found blocked, or one already due that no advance has reached yet (invariant
+        7 of lifecycle.md: a due attempt waits only while every slot is busy)."""
         while tenant.free_slot():
-            waiting = tenant.live_waiting()
+            waiting = tenant.live_waiting() + self._due_unreached(tenant)
             if not waiting:
                 return
-            self._start_waiting(waiting[0])
+            self._start_waiting(min(waiting, key=lambda i: i.key))
+
+    def _due_unreached(self, tenant: Tenant) -> list[QueueItem]:
+        now = self.clock.now()
+        out = []
+        for item in self.queue.pending():
+            if item.due > now:
+                break  # pending() is in (due, seq) order
+            if item.ref[0] != tenant.company.id or item.kind not in _SLOT_KINDS:
+                continue
+            if item.kind == QueueKind.AUTO_JOIN.value:
+                interview = tenant.interviews[item.ref[1]]
+                if interview.deleted or interview.status is not S.SCHEDULED:
+                    continue
+            out.append(item)
+        return out
 
     def _start_attempt(self, item: QueueItem) -> None:
         company_id, interview_id, attempt_id = item.ref

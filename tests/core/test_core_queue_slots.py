@@ -196,7 +196,27 @@ def test_join_online_rules(world):
         world.sim.end_call(a.id, {"outcome": "NO_ANSWER"})
     world.sim.end_call(a.id, {"outcome": "FAILED"})
     assert world.view(a.id)["status"] == "FAILED"
+    # the phone call was due (created for now): the freed slot goes to it at once
+    assert world.view(phone.id)["status"] == "IN_PROGRESS"
+    with pytest.raises(InvalidStateTransition):
+        world.sim.join(b.id)
+    world.sim.end_call(phone.id, {"outcome": "FAILED"})
     assert world.sim.join(b.id)["status"] == "IN_PROGRESS"
+
+
+def test_slot_freed_goes_to_due_attempt_no_advance_reached_yet(world):
+    """lifecycle.md invariant 7: a due attempt waits only while every slot is busy. An
+    attempt created due now while the slot is taken starts when the slot frees, without
+    waiting for the clock to move."""
+    _, actor = world.company(concurrencyLimit=1)
+    first = world.phone_interview(actor)
+    world.advance(0)
+    assert world.view(first.id)["status"] == "IN_PROGRESS"
+    second = world.phone_interview(actor)  # due now, never reached by an advance
+    assert world.view(second.id)["status"] == "SCHEDULED"  # nothing starts in a request
+    world.sim.end_call(first.id, {"outcome": "COMPLETED"})
+    assert world.view(second.id)["status"] == "IN_PROGRESS"
+    world.assert_ok()
 
 
 def test_cancel_only_from_scheduled(world):
