@@ -323,6 +323,13 @@ class InterviewLifecycle(RuleBasedStateMachine):
         COVERAGE["transitions"][f"(new) -> {iv.status.value}"] += 1
         return iv.id
 
+    @rule(target=interviews, company=st.integers(0, N_COMPANIES - 1),
+          kind=st.sampled_from(["PHONE", "PHONE", "ONLINE"]))
+    def create_interview_due_now(self, company: int, kind: str) -> Any:
+        """create_interview by the company's own key, due now, not a test: the start of
+        every lifecycle that gets as far as a call (the seed's rules are about calls)."""
+        return self.create_interview(company, kind, 0, False, "own")
+
     @rule(interview=interviews, caller=callers, form=id_forms)
     def get_interview(self, interview: str, caller: str, form: str) -> None:
         iv = self.model.interviews[interview]
