@@ -772,11 +772,21 @@ class InterviewLifecycle(RuleBasedStateMachine):
             self._catch_up_with_clock()
 
     def _catch_up_with_clock(self) -> None:
+        model = self.model
+        settle = any(a.due <= model.now for _, a in model.queued_attempts()) or any(
+            iv.postcall == "PENDING" and iv.postcall_due and iv.postcall_due[0] <= model.now
+            for iv in model.interviews.values())
+        if settle:
+            # Work of this test case is due but no advance reached it yet: another test case's
+            # `advance` with seconds 0 would run it without moving the clock, so no clock read
+            # could tell. Run it now, alone, and hold the lock through the next step.
+            self.guard.exclusive()
+            self.target.control.advance_clock(0)
         server_now = parse_time(self.target.control.clock()["now"])
-        if server_now <= self.model.now:
+        if server_now <= model.now and not settle:
             return
-        before = {i: iv.status for i, iv in self.model.interviews.items()}
-        self.model.advance(server_now)
+        before = {i: iv.status for i, iv in model.interviews.items()}
+        model.advance(max(server_now, model.now))
         self._record_transitions(before, "clock, advanced by another test case")
         self._sync_ids()
         self.step = checks.Step(op="advance_clock by another test case", public=False)
