@@ -2,6 +2,8 @@
 and answers with scripted statuses. Never imports `simulator` (harness.md)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -114,6 +116,23 @@ class WebhookReceiver:
         with self._lock:
             return [r for r in self._log if path is None or r.path == path]
 
+    def count(self) -> int:
+        """How many requests arrived so far (an index for `received_since`)."""
+        with self._lock:
+            return len(self._log)
+
+    def received_since(self, index: int) -> tuple[list[Received], int]:
+        """The requests that arrived after the first `index` ones, and the new index: a
+        reader that keeps its index reads each request once (the log only grows)."""
+        with self._lock:
+            return self._log[index:], len(self._log)
+
+    def next_status(self, path: str) -> int:
+        """The status the next request on `path` will be answered with."""
+        with self._lock:
+            script = self._scripts.get(path)
+            return script[0] if script else self.default_status
+
     def wait_for(self, pred: Callable[[list[Received]], bool], timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -147,10 +166,9 @@ class WebhookReceiver:
 COMPLETION_EVENTS = ("interview.completed", "analysis.completed")
 
 
-def _signature_ok(secret: str, r: Received) -> bool:
-    import hashlib
-    import hmac
-
+def signature_ok(secret: str, r: Received) -> bool:
+    """lifecycle.md, Signing: `X-InstaView-Signature` is `sha256=` + HMAC-SHA256(secret,
+    "<X-InstaView-Timestamp>.<raw body>")."""
     ts = r.headers.get("x-instaview-timestamp", "")
     want = "sha256=" + hmac.new(secret.encode(), f"{ts}.".encode() + r.raw,
                                 hashlib.sha256).hexdigest()
@@ -167,7 +185,7 @@ def check_webhook_signed(received: list[Received], secret_by_path: dict[str, str
         assert r.event == body.get("event") and r.delivery_id == body.get("deliveryId"), (
             f"headers name {r.event}/{r.delivery_id} but the body says "
             f"{body.get('event')}/{body.get('deliveryId')}")
-        assert _signature_ok(secret, r), (
+        assert signature_ok(secret, r), (
             f"delivery {r.delivery_id} ({r.event}) to {r.path} is not signed with its "
             "config's signingSecret over '<X-InstaView-Timestamp>.<raw body>'")
 
