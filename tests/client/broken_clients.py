@@ -4,6 +4,10 @@ Each factory has the harness's Python-client signature (``FACTORY(base_url) -> a
 wraps the reference adapter, so that the one mistake is the only difference:
 
     python -m pytest --pyargs spec_tests --client tests.client.broken_clients:make_swallowing_404
+
+The fault rules (spec_tests/fault_rules.py) catch the ones that only go wrong when an answer is
+lost: ``make_retrying_creates``, ``make_reporting_lost_delete_404`` and
+``make_assuming_lost_delete_done`` (tests/client/test_client_faults.py).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from attrs import frozen
 
 from client_under_test.adapter import ADAPTER_RETRY_POLICY, ClientAdapter
 from client_under_test.errors import InstaViewError, NotFoundError
-from client_under_test.retry import RetryPolicy
+from client_under_test.retry import DELETE_OPS, NO_RETRIES, RetryPolicy, answer_was_lost
 
 
 class SwallowingNotFound(ClientAdapter):
@@ -72,6 +76,38 @@ class RetryingCreates(ClientAdapter):
         )  # fmt: skip
 
 
+class ReportingLostDelete404(ClientAdapter):
+    """Retries deletes like the reference client, but passes the retry's 404 on as it came:
+    a delete whose first try was applied and whose answer was lost reports "not found",
+    although the interview is gone because of this very call."""
+
+    def call(self, op: str, args: dict[str, Any], auth: dict[str, Any]) -> Any:
+        result = super().call(op, args, auth)
+        last = self.client_for(auth).last_call
+        if op in DELETE_OPS and last is not None and last.recovered_delete:
+            raise NotFoundError(
+                f"{op}: not found (after {last.attempts} tries)", status=404,
+                code="RESOURCE_NOT_FOUND",
+            )  # fmt: skip
+        return result
+
+
+class AssumingLostDeleteDone(ClientAdapter):
+    """Treats a delete whose answer never came (connection dropped, 5xx) as done: "it
+    probably went through". Without retrying, it cannot know."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, retry_policy=NO_RETRIES)
+
+    def call(self, op: str, args: dict[str, Any], auth: dict[str, Any]) -> Any:
+        try:
+            return super().call(op, args, auth)
+        except InstaViewError as exc:
+            if op in DELETE_OPS and answer_was_lost(exc.status):
+                return None if op in ("delete_webhook", "delete_call_attempt") else True
+            raise
+
+
 class IgnoringCompanyId(ClientAdapter):
     """Never sends ``companyId``: fine for company keys, broken for every ATS key call."""
 
@@ -88,7 +124,7 @@ class CachingReads(ClientAdapter):
         self._cache: dict[tuple[Any, ...], Any] = {}
 
     def call(self, op: str, args: dict[str, Any], auth: dict[str, Any]) -> Any:
-        if not (op.startswith("get_") or op.startswith("list_")):
+        if not op.startswith(("get_", "list_")):
             return super().call(op, args, auth)
         key = (auth.get("api_key"), auth.get("company_id"), op, json.dumps(args, sort_keys=True))
         if key not in self._cache:
@@ -106,6 +142,14 @@ def make_losing_status(base_url: str) -> ClientAdapter:
 
 def make_retrying_creates(base_url: str) -> ClientAdapter:
     return RetryingCreates(base_url)
+
+
+def make_reporting_lost_delete_404(base_url: str) -> ClientAdapter:
+    return ReportingLostDelete404(base_url)
+
+
+def make_assuming_lost_delete_done(base_url: str) -> ClientAdapter:
+    return AssumingLostDeleteDone(base_url)
 
 
 def make_ignoring_company_id(base_url: str) -> ClientAdapter:

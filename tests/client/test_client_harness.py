@@ -68,8 +68,9 @@ JOB = {"title": "Backend engineer", "description": "Builds the API we simulate."
 
 
 def test_retrying_creates_makes_a_second_job_under_an_after_fault(tenant, sim, base_url):
-    """The mistake the harness cannot see yet (no fault rules), shown directly: the create
-    was applied, its answer replaced by a 503; the broken client repeats it, ours does not."""
+    """The mistake shown directly (the harness catches it through its fault rules in
+    test_client_faults.py): the create was applied, its answer replaced by a 503; the broken
+    client repeats it, ours does not."""
     from client_under_test.adapter import make_adapter
     from broken_clients import make_retrying_creates
 
