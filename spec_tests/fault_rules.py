@@ -26,6 +26,7 @@ Failure messages start with ``Faults:`` (these are not lifecycle.md's numbered i
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -36,7 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, multiple, precondition, rule
 
 from . import checks
-from .drivers import Outcome
+from .drivers import ROUTES, Outcome
 from .machines import COVERAGE, N_COMPANIES, InterviewLifecycle, callers, id_forms, minutes_ahead
 from .model import Caller, Expect, Kind, Status, parse_time
 
@@ -44,13 +45,12 @@ INJECTED_STATUS = 503
 INJECTED_CODE = "INJECTED_FAULT"
 DELAY_MS = 50  # small: a delay only holds the answer back
 
-# op -> (method, path glob) of the request the fault matches (api.md "Resources and endpoints").
+# op -> (method, path glob) of the request the fault matches: the driver's route table with
+# each {placeholder} as a glob star.
 FAULT_ROUTES: dict[str, tuple[str, str]] = {
-    "create_interview": ("POST", "/interviews"),
-    "delete_interview": ("DELETE", "/interviews/*"),
-    "get_interview": ("GET", "/interviews/*"),
-    "list_interviews": ("GET", "/interviews"),
-    "invoke_call_attempt": ("POST", "/interviews/*/call-attempts"),
+    op: (ROUTES[op][0], re.sub(r"\{[^}]+\}", "*", ROUTES[op][1]))
+    for op in ("create_interview", "delete_interview", "get_interview", "list_interviews",
+               "invoke_call_attempt")
 }
 READ_OPS = frozenset({"get_interview", "list_interviews"})
 STOPPING = frozenset({"error", "drop"})  # the actions that answer instead of the server
