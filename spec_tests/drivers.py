@@ -236,6 +236,16 @@ class ControlPlane:
     def cancel(self, interview_id: str) -> Outcome:
         return self.raw("POST", f"/interviews/{interview_id}/cancel", {})
 
+    # faults (control-plane.md "Faults")
+    def add_fault(self, **body: Any) -> dict:
+        return self._data("POST", "/faults", body)
+
+    def faults(self) -> Any:
+        return self._data("GET", "/faults")
+
+    def remove_fault(self, fault_id: str) -> Any:
+        return self._data("DELETE", f"/faults/{fault_id}")
+
     # looking inside
     def internal_interview(self, interview_id: str) -> dict:
         return self._data("GET", f"/interviews/{interview_id}")

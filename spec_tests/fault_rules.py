@@ -265,14 +265,14 @@ class FaultyLifecycle(InterviewLifecycle):
     def _arm(self, plans: list[FaultPlan], company_id: str) -> None:
         control = self.target.control
         for plan in plans:
-            data = control._data("POST", "/faults", plan.body(company_id))
+            data = control.add_fault(**plan.body(company_id))
             self._armed[data["id"]] = ArmedFault(data["id"], plan)
             FAULT_COVERAGE[plan.describe()] += 1
 
     def _read_back(self) -> FaultsActed:
         """How many times each armed fault acted (GET /_sim/faults: remaining ``times``; a
         fault used up is gone), then remove the ones left."""
-        listed = self.target.control._data("GET", "/faults")
+        listed = self.target.control.faults()
         remaining = {f["id"]: f["times"] for f in listed}
         acted = []
         for fault in self._armed.values():

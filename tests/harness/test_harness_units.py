@@ -47,7 +47,7 @@ def test_in_process_transport_drop_fault_raises_requests_connection_error():
         company = target.control.create_company(name="drop")
         key = target.control.create_api_key(kind="COMPANY", companyId=company["id"],
                                              scopes="*")["key"]
-        target.control._data("POST", "/faults", {"path": "/company", "action": "drop",
+        target.control.add_fault(**{"path": "/company", "action": "drop",
                                                  "phase": "after"})
         with pytest.raises(requests.exceptions.ConnectionError):
             target.raw.session.get(f"{target.raw.base_url}/company",
