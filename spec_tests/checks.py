@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 import attrs
 
 from .drivers import Outcome
-from .model import CODES_BY_STATUS, TERMINAL, Model, violation
+from .model import CODES_BY_STATUS, TERMINAL, Interview, Model, violation
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -336,21 +336,27 @@ def check_lists_agree(obs: Observation) -> None:
                                 f"{math.ceil(want / limit)}")
 
 
+def judge_item(iv: Interview, item: Mapping[str, Any], what: str = "") -> None:
+    """An interview as the server (or a client) showed it, against the model's prediction:
+    status and each attempt's status."""
+    where = f"{what}: " if what else ""
+    if item.get("status") != iv.status.value:
+        raise AssertionError(f"Model disagreement: {where}interview {iv.id} is "
+                             f"{item.get('status')}, the model says {iv.status.value}")
+    got = {a.get("retryNumber"): a.get("status") for a in item.get("callAttempts") or ()}
+    want = {a.retry_number: a.status.value for a in iv.current_attempts}
+    if got != want:
+        raise AssertionError(f"Model disagreement: {where}interview {iv.id} attempts {got}, "
+                             f"the model says {want}")
+
+
 def check_model_agrees(obs: Observation) -> None:
     """The model's prediction of every live interview: status and attempt statuses."""
     by_id = {item["id"]: item for items in obs.listed.values() for item in items}
     for iv in obs.model.live_interviews():
         item = by_id.get(iv.id)
-        if item is None:
-            continue
-        if item["status"] != iv.status.value:
-            raise AssertionError(f"Model disagreement: interview {iv.id} is {item['status']}, "
-                                 f"the model says {iv.status.value}")
-        got = {a["retryNumber"]: a["status"] for a in item.get("callAttempts") or ()}
-        want = {a.retry_number: a.status.value for a in iv.current_attempts}
-        if got != want:
-            raise AssertionError(f"Model disagreement: interview {iv.id} attempts {got}, "
-                                 f"the model says {want}")
+        if item is not None:
+            judge_item(iv, item)
 
 
 # The order matters only for which message a broken server gets first: the narrowest

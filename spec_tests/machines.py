@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any, Iterator
 
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initialize,
+from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize,
                                  invariant, multiple, precondition, rule)
 
 from . import checks
@@ -28,7 +28,6 @@ from .model import (ALL_SCOPES, INTERVIEW_SCOPES, Caller, Company, Expect, Inter
                     Refused, Status, AttemptStatus, iso, parse_time, violation)
 from .shared_clock import ClockGuard
 from .targets import Target, in_process_target
-from .transport import IN_PROCESS_URL
 
 # ---------------------------------------------------------------- target and coverage
 
@@ -91,7 +90,6 @@ class InterviewLifecycle(RuleBasedStateMachine):
     with small concurrency limits, every operation also made by the wrong callers."""
 
     interviews = Bundle("interviews")
-    sessions = Bundle("sessions")  # interviews whose session started: end_call picks these
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,7 +110,7 @@ class InterviewLifecycle(RuleBasedStateMachine):
         # steps under a shared lock, clock advances under an exclusive one, when test cases
         # share a server (and so its clock): spec_tests/shared_clock.py
         self.guard = ClockGuard(self.target.raw.base_url, enabled=(
-            self.target.control is not None and self.target.raw.base_url != IN_PROCESS_URL))
+            self.target.control is not None and self.target.shared_server))
 
     # ------------------------------------------------------------ plumbing
     def _envelope_hook(self, *args: Any) -> None:
@@ -417,17 +415,9 @@ class InterviewLifecycle(RuleBasedStateMachine):
                                 "exactly once")
 
     def _judge_item(self, iv: Interview, item: dict, what: str) -> None:
-        """An interview as the server (or the client) showed it, against the model."""
         if iv.deleted:
             raise violation(1, f"{what} shows deleted interview {iv.id}")
-        if item.get("status") != iv.status.value:
-            raise AssertionError(f"Model disagreement: {what}: interview {iv.id} is "
-                                 f"{item.get('status')}, the model says {iv.status.value}")
-        got = {a.get("retryNumber"): a.get("status") for a in item.get("callAttempts") or ()}
-        want = {a.retry_number: a.status.value for a in iv.current_attempts}
-        if got != want:
-            raise AssertionError(f"Model disagreement: {what}: interview {iv.id} attempts "
-                                 f"{got}, the model says {want}")
+        checks.judge_item(iv, item, what)
 
     def _same_as_server(self, op: str, args: dict, who: Caller, out: Outcome) -> None:
         """Through a client: its result must be what the server answers to the same request
@@ -582,9 +572,8 @@ class InterviewLifecycle(RuleBasedStateMachine):
                 COVERAGE["transitions"][f"{old.value} -> {iv.status.value} ({cause})"] += 1
 
     @precondition(lambda self: not self.black_box)
-    @rule(target=sessions,
-          seconds=st.one_of(st.sampled_from([0, 30, 600, 3600]), st.integers(0, 7200)))
-    def advance_clock(self, seconds: int) -> Any:
+    @rule(seconds=st.one_of(st.sampled_from([0, 30, 600, 3600]), st.integers(0, 7200)))
+    def advance_clock(self, seconds: int) -> None:
         self.guard.exclusive()  # nobody else's step is under way while the clock moves
         model = self.model
         before = {i: iv.status for i, iv in model.interviews.items()}
@@ -597,13 +586,6 @@ class InterviewLifecycle(RuleBasedStateMachine):
             model.advance(server_now)
         self._record_transitions(before, "clock")
         self._sync_ids()
-        return self._started(before)
-
-    def _started(self, before: dict[str, Status]) -> Any:
-        """The sessions this step started, for end_call to pick from."""
-        live = [iv.id for iv in self.model.interviews.values()
-                if iv.live and before.get(iv.id) is not Status.IN_PROGRESS]
-        return multiple(*live)
 
     def _sync_ids(self) -> None:
         for iv in self.model.interviews.values():
@@ -612,8 +594,8 @@ class InterviewLifecycle(RuleBasedStateMachine):
                 self.model.sync_attempt_ids(iv, view.get("callAttempts") or ())
 
     @precondition(lambda self: not self.black_box)
-    @rule(target=sessions, interview=interviews)
-    def join(self, interview: str) -> Any:
+    @rule(interview=interviews)
+    def join(self, interview: str) -> None:
         model = self.model
         iv = model.interviews[interview]
         before = {i: v.status for i, v in model.interviews.items()}
@@ -635,15 +617,14 @@ class InterviewLifecycle(RuleBasedStateMachine):
         if expect.ok:
             model.start_session(iv, None)
         self._record_transitions(before, "join")
-        return self._started(before)
 
     @precondition(lambda self: not self.black_box)
-    @rule(target=sessions, interview=interviews,
+    @rule(interview=interviews,
           # COMPLETED half the time: completions are what invariants 6, 8 and 9 are about
           outcome=st.one_of(st.just("COMPLETED"),
                             st.sampled_from(["COMPLETED", "NO_ANSWER", "BUSY", "FAILED"])),
           duration=st.integers(1, 900))
-    def end_call(self, interview: str, outcome: str, duration: int) -> Any:
+    def end_call(self, interview: str, outcome: str, duration: int) -> None:
         model = self.model
         iv = model.interviews[interview]
         before = {i: v.status for i, v in model.interviews.items()}
@@ -662,7 +643,6 @@ class InterviewLifecycle(RuleBasedStateMachine):
             model.end_session(iv, outcome)
             self._sync_ids()
         self._record_transitions(before, f"end_call {outcome}")
-        return self._started(before)
 
     # A bundle argument disables its rule while the bundle is empty, so the rules about live
     # sessions pick one by its start order instead: deleting during a call and ending it are
@@ -673,13 +653,13 @@ class InterviewLifecycle(RuleBasedStateMachine):
 
     @precondition(lambda self: not self.black_box and self.model is not None
                   and any(iv.live for iv in self.model.interviews.values()))
-    @rule(target=sessions, index=st.integers(0, 2),
+    @rule(index=st.integers(0, 2),
           outcome=st.one_of(st.just("COMPLETED"),
                             st.sampled_from(["COMPLETED", "NO_ANSWER", "BUSY", "FAILED"])),
           duration=st.integers(1, 900))
-    def end_live_call(self, index: int, outcome: str, duration: int) -> Any:
+    def end_live_call(self, index: int, outcome: str, duration: int) -> None:
         """end_call on the index-th live session (in the order they started)."""
-        return self.end_call(self._live_session(index), outcome, duration)
+        self.end_call(self._live_session(index), outcome, duration)
 
     @precondition(lambda self: self.model is not None
                   and any(iv.live for iv in self.model.interviews.values()))
@@ -781,8 +761,8 @@ class InterviewLifecycle(RuleBasedStateMachine):
             # `advance` with seconds 0 would run it without moving the clock, so no clock read
             # could tell. Run it now, alone, and hold the lock through the next step.
             self.guard.exclusive()
-            self.target.control.advance_clock(0)
-        server_now = parse_time(self.target.control.clock()["now"])
+        control = self.target.control
+        server_now = parse_time((control.advance_clock(0) if settle else control.clock())["now"])
         if server_now <= model.now and not settle:
             return
         before = {i: iv.status for i, iv in model.interviews.items()}

@@ -47,6 +47,8 @@ class Target:
     raw: HttpDriver
     control: ControlPlane | None
     black_box: bool = False
+    # a server the user named (--base-url): other runs may share it, and so its clock
+    shared_server: bool = False
     keys: tuple[str, str] | None = attrs.field(default=None, repr=False)
     _closers: list[Callable[[], Any]] = attrs.field(factory=list, repr=False)
 
@@ -96,6 +98,7 @@ def build_target(options: Options) -> Target:
         target.keys = (options.api_key_a, options.api_key_b)
     elif base_url:
         target = http_target(base_url, options.control_token)
+        target.shared_server = True
     elif options.client or options.client_cmd:
         # A client needs a socket: serve the in-process simulator on a free loopback port.
         from simulator.testing import serve_in_thread

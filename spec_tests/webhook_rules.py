@@ -328,14 +328,14 @@ class WebhookLifecycle(InterviewLifecycle):
     @precondition(lambda self: self.webhooks_on and any(
         iv.kind.value == "ONLINE" and iv.status is Status.SCHEDULED and not iv.deleted
         for iv in self.model.interviews.values()))
-    @rule(target=InterviewLifecycle.sessions, pick=st.integers(0, 3))
-    def join_scheduled(self, pick: int) -> Any:
+    @rule(pick=st.integers(0, 3))
+    def join_scheduled(self, pick: int) -> None:
         """join of a SCHEDULED online interview: the base rule on an interview it can
         start, so that sessions (interview.started, then completion or failure) happen."""
         waiting = [iv.id for iv in self.model.interviews.values()
                    if iv.kind.value == "ONLINE" and iv.status is Status.SCHEDULED
                    and not iv.deleted]
-        return self.join(waiting[pick % len(waiting)])
+        self.join(waiting[pick % len(waiting)])
 
     # ------------------------------------------------------------ waiting for the outbox
     def _settle(self) -> list[str]:
